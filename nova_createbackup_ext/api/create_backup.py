@@ -1,0 +1,265 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The createBackup server action.
+
+``POST /servers/{server_id}/action`` with a ``createBackup`` body, as
+Nova's in-tree controller answers it at every microversion, and better
+where Nova answers wrongly:
+
+* metadata may not rewrite the image properties that Nova writes to
+  attribute and rotate the backup (400, naming the key);
+* a backup that loses a race with another action on the same server is
+  refused with 409 and its image record is deleted (Nova answers 500 and
+  leaves the image);
+* Glance refusing or failing to create the image record is answered with
+  a message the user can act on (400, 403 or 503, not 500), and the
+  server is left as it was.
+"""
+
+import copy
+import logging
+
+from nova.api.openstack import api_version_request
+from nova.api.openstack import common
+from nova.api.openstack import wsgi
+from nova.api import validation
+from nova.compute import api as compute
+from nova.compute import task_states
+from nova import exception
+from oslo_config import cfg
+import webob
+
+from nova_createbackup_ext.api.schemas import create_backup as schema
+from nova_createbackup_ext import conf
+from nova_createbackup_ext.i18n import _
+from nova_createbackup_ext import policies
+
+try:
+    import glanceclient.exc as glance_exc
+except ImportError:  # pragma: no cover - nova itself requires it
+    glance_exc = None
+
+CONF = cfg.CONF
+LOG = logging.getLogger(__name__)
+
+# Image properties that Nova writes on a backup, and reads back to tell
+# whose backup it is and which backups to rotate. Nova applies a request's
+# metadata after them, so a request could otherwise rewrite them.
+RESERVED_METADATA_KEYS = frozenset([
+    'backup_type',
+    'base_image_ref',
+    'image_type',
+    'instance_owner',
+    'instance_uuid',
+    'user_id',
+])
+
+
+class _ImageRecorder:
+    """The compute API's image API, noting the images a request creates."""
+
+    def __init__(self, image_api):
+        self._image_api = image_api
+        self.created = []
+
+    def create(self, context, image_meta, *args, **kwargs):
+        image = self._image_api.create(context, image_meta, *args, **kwargs)
+        self.created.append(image['id'])
+        return image
+
+    def __getattr__(self, name):
+        return getattr(self._image_api, name)
+
+
+def _validated(cls):
+    # nova.api.validation.validated marks controllers whose every method
+    # has schemas; releases of Nova before it have no such marker.
+    marker = getattr(validation, 'validated', None)
+    return marker(cls) if marker else cls
+
+
+@_validated
+class CreateBackupController(wsgi.Controller):
+    """The createBackup action of the servers collection."""
+
+    def __init__(self):
+        super().__init__()
+        self.compute_api = compute.API()
+
+    @wsgi.response(202)
+    @wsgi.expected_errors((400, 403, 404, 409, 503))
+    @wsgi.action('createBackup')
+    @validation.schema(schema.create_backup_v20, '2.0', '2.0')
+    @validation.schema(schema.create_backup, '2.1')
+    @validation.response_body_schema(
+        schema.create_backup_response, '2.1', '2.44')
+    @validation.response_body_schema(
+        schema.create_backup_response_v245, '2.45')
+    def _create_backup(self, req, id, body):
+        """Back up a server to an image and rotate its older backups."""
+        context = req.environ['nova.context']
+        instance = common.get_instance(self.compute_api, context, id)
+        target = {'project_id': instance.project_id}
+        policies.authorize(context, policies.BASE_POLICY_NAME, target)
+
+        entity = body['createBackup']
+        image_name = common.normalize_name(entity['name'])
+        backup_type = entity['backup_type']
+        rotation = int(entity['rotation'])
+        metadata = entity.get('metadata', {})
+        self._check_metadata_keys(metadata)
+        self._check_backup_type(backup_type)
+        self._check_rotation(context, rotation, target)
+
+        # Up to 2.38 the metadata counts against Nova's own quota of image
+        # metadata items; from 2.39 image quota is Glance's alone.
+        if not api_version_request.is_supported(req, '2.39'):
+            common.check_img_metadata_properties_quota(context, metadata)
+
+        image = self._backup(context, instance, image_name, backup_type,
+                             rotation, metadata)
+
+        # From 2.45 the image's id is in the body and there is no Location.
+        if api_version_request.is_supported(req, '2.45'):
+            return {'image_id': image['id']}
+
+        resp = webob.Response(status_int=202)
+        # Before 2.45 a Location header points at the image, but only when
+        # rotation is not zero, as in Nova.
+        if rotation > 0:
+            resp.headers['Location'] = common.url_join(
+                req.application_url, 'images', str(image['id']))
+        return resp
+
+    @staticmethod
+    def _check_metadata_keys(metadata):
+        reserved = sorted(RESERVED_METADATA_KEYS.intersection(metadata))
+        if reserved:
+            msg = _("Metadata may not set %(keys)s: the backup's image "
+                    "properties of that name are written by Nova to "
+                    "attribute and rotate backups. Use another key.") % {
+                        'keys': ', '.join(reserved)}
+            raise webob.exc.HTTPBadRequest(explanation=msg)
+
+    @staticmethod
+    def _check_backup_type(backup_type):
+        allowed = CONF.create_backup.allowed_backup_types
+        if allowed and backup_type not in allowed:
+            msg = _("Backup type '%(type)s' is not accepted by this cloud. "
+                    "Accepted types: %(allowed)s.") % {
+                        'type': backup_type, 'allowed': ', '.join(allowed)}
+            raise webob.exc.HTTPBadRequest(explanation=msg)
+
+    @staticmethod
+    def _check_rotation(context, rotation, target):
+        limit = CONF.create_backup.max_rotation
+        if limit is None or rotation <= limit:
+            return
+        if policies.authorize(context, policies.EXCEED_MAX_ROTATION, target,
+                              fatal=False):
+            return
+        msg = _("Rotation %(rotation)d is more than this cloud keeps: at "
+                "most %(limit)d backups of one type are kept for a "
+                "server.") % {'rotation': rotation, 'limit': limit}
+        raise webob.exc.HTTPBadRequest(explanation=msg)
+
+    def _backup(self, context, instance, name, backup_type, rotation,
+                metadata):
+        # A shallow copy of the compute API whose image API notes the image
+        # record that Nova creates, so that it can be deleted if the backup
+        # fails after it was made.
+        recorder = _ImageRecorder(self.compute_api.image_api)
+        compute_api = copy.copy(self.compute_api)
+        compute_api.image_api = recorder
+        try:
+            return compute_api.backup(context, instance, name, backup_type,
+                                      rotation,
+                                      extra_properties=dict(metadata))
+        except exception.InstanceInvalidState as state_error:
+            common.raise_http_conflict_for_instance_invalid_state(
+                state_error, 'createBackup', instance.uuid)
+        except exception.UnexpectedTaskStateError:
+            # Another action took the server between Nova's state check
+            # and its save of the task state.
+            self._delete_images(context, recorder.created, instance)
+            msg = _("Cannot 'createBackup' server %(id)s: another action "
+                    "on it started at the same time. Try again when the "
+                    "server's task state is none.") % {'id': instance.uuid}
+            raise webob.exc.HTTPConflict(explanation=msg)
+        except exception.InstanceNotFound:
+            self._delete_images(context, recorder.created, instance)
+            msg = _("Server %(id)s was deleted while its backup was being "
+                    "created.") % {'id': instance.uuid}
+            raise webob.exc.HTTPNotFound(explanation=msg)
+        except exception.InvalidRequest as e:
+            raise webob.exc.HTTPBadRequest(explanation=e.format_message())
+        except exception.Invalid as e:
+            # Glance refused the image record (HTTP 400 from Glance).
+            msg = _("The image service refused the backup's image: "
+                    "%(reason)s") % {'reason': e.format_message()}
+            raise webob.exc.HTTPBadRequest(explanation=msg)
+        except exception.GlanceConnectionFailed:
+            LOG.warning('createBackup of server %s failed: the image '
+                        'service cannot be reached', instance.uuid)
+            msg = _("The image service cannot be reached, so no backup was "
+                    "made. Try again later.")
+            raise webob.exc.HTTPServiceUnavailable(explanation=msg)
+        except Exception as e:
+            self._map_glance_error(e)
+            # Anything else is ours or Nova's to fix: leave nothing behind
+            # and let nova's error handling answer 500.
+            self._undo(context, recorder.created, instance)
+            raise
+
+    @staticmethod
+    def _map_glance_error(exc):
+        if glance_exc is None or not isinstance(exc, glance_exc.HTTPException):
+            return
+        if isinstance(exc, glance_exc.HTTPOverLimit):
+            msg = _("The image service's quota does not allow this backup: "
+                    "%(reason)s. Delete unused images or backups, or ask "
+                    "for a higher quota.") % {'reason': exc.details or exc}
+            raise webob.exc.HTTPForbidden(explanation=msg)
+        if exc.code is not None and int(exc.code) >= 500:
+            msg = _("The image service failed to create the backup's "
+                    "image (HTTP %(code)s), so no backup was made. Try "
+                    "again later.") % {'code': exc.code}
+            raise webob.exc.HTTPServiceUnavailable(explanation=msg)
+
+    def _undo(self, context, image_ids, instance):
+        self._delete_images(context, image_ids, instance)
+        if instance.task_state != task_states.IMAGE_BACKUP:
+            return
+        instance.task_state = None
+        try:
+            instance.save(expected_task_state=[task_states.IMAGE_BACKUP])
+        except Exception:
+            LOG.warning('Could not clear the task state of server %s after '
+                        'a failed createBackup', instance.uuid,
+                        exc_info=LOG.isEnabledFor(logging.DEBUG))
+
+    def _delete_images(self, context, image_ids, instance):
+        for image_id in image_ids:
+            try:
+                self.compute_api.image_api.delete(context, image_id)
+            except exception.ImageNotFound:
+                pass
+            except Exception:
+                LOG.warning('Could not delete image %(image)s of a failed '
+                            'createBackup of server %(server)s',
+                            {'image': image_id, 'server': instance.uuid},
+                            exc_info=LOG.isEnabledFor(logging.DEBUG))
+            else:
+                LOG.info('Deleted image %(image)s of a failed createBackup '
+                         'of server %(server)s',
+                         {'image': image_id, 'server': instance.uuid})
