@@ -29,6 +29,7 @@ where Nova answers wrongly:
 import copy
 import logging
 
+from glanceclient import exc as glance_exc
 from nova.api.openstack import api_version_request
 from nova.api.openstack import common
 from nova.api.openstack import wsgi
@@ -36,7 +37,6 @@ from nova.api import validation
 from nova.compute import api as compute
 from nova.compute import task_states
 from nova import exception
-from oslo_config import cfg
 import webob
 
 from nova_createbackup_ext.api.schemas import create_backup as schema
@@ -44,18 +44,13 @@ from nova_createbackup_ext import conf
 from nova_createbackup_ext.i18n import _
 from nova_createbackup_ext import policies
 
-try:
-    import glanceclient.exc as glance_exc
-except ImportError:  # pragma: no cover - nova itself requires it
-    glance_exc = None
-
-CONF = cfg.CONF
+CONF = conf.CONF
 LOG = logging.getLogger(__name__)
 
 # Image properties that Nova writes on a backup, and reads back to tell
 # whose backup it is and which backups to rotate. Nova applies a request's
 # metadata after them, so a request could otherwise rewrite them.
-RESERVED_METADATA_KEYS = frozenset([
+NOVA_PROPERTIES = frozenset([
     'backup_type',
     'base_image_ref',
     'image_type',
@@ -63,6 +58,20 @@ RESERVED_METADATA_KEYS = frozenset([
     'instance_uuid',
     'user_id',
 ])
+
+# The attributes of a Glance image (the fields of Glance's image schema).
+# Nova sends metadata to Glance as properties beside them, so a key of the
+# same name would set the attribute itself: the backup's owner, its
+# visibility or protection, or its formats.
+GLANCE_ATTRIBUTES = frozenset([
+    'checksum', 'container_format', 'created_at', 'direct_url',
+    'disk_format', 'file', 'id', 'locations', 'min_disk', 'min_ram',
+    'name', 'os_hash_algo', 'os_hash_value', 'os_hidden', 'owner',
+    'protected', 'schema', 'self', 'size', 'status', 'stores', 'tags',
+    'updated_at', 'virtual_size', 'visibility',
+])
+
+RESERVED_METADATA_KEYS = NOVA_PROPERTIES | GLANCE_ATTRIBUTES
 
 
 class _ImageRecorder:
@@ -145,9 +154,9 @@ class CreateBackupController(wsgi.Controller):
     def _check_metadata_keys(metadata):
         reserved = sorted(RESERVED_METADATA_KEYS.intersection(metadata))
         if reserved:
-            msg = _("Metadata may not set %(keys)s: the backup's image "
-                    "properties of that name are written by Nova to "
-                    "attribute and rotate backups. Use another key.") % {
+            msg = _("Metadata may not set %(keys)s: Nova and Glance keep "
+                    "these for the backup's own attributes and for "
+                    "attributing and rotating backups. Use other keys.") % {
                         'keys': ', '.join(reserved)}
             raise webob.exc.HTTPBadRequest(explanation=msg)
 
@@ -223,7 +232,7 @@ class CreateBackupController(wsgi.Controller):
 
     @staticmethod
     def _map_glance_error(exc):
-        if glance_exc is None or not isinstance(exc, glance_exc.HTTPException):
+        if not isinstance(exc, glance_exc.HTTPException):
             return
         if isinstance(exc, glance_exc.HTTPOverLimit):
             msg = _("The image service's quota does not allow this backup: "
