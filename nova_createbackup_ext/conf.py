@@ -24,9 +24,10 @@ create_backup_group = cfg.OptGroup(
     GROUP_NAME,
     title='createBackup extension options',
     help="""
-Options of the createBackup server action served by nova-createbackup-ext.
-They narrow what a createBackup request may ask for and control the check
-of the project's Glance quota made before a backup is created.
+Options of the createBackup server action served by
+nova-createbackup-ext. They narrow what a createBackup request may
+ask for and control the check of the project's Glance quota made
+before a backup is created.
 """)
 
 ALL_OPTS = [
@@ -36,8 +37,9 @@ ALL_OPTS = [
         help="""
 The values of ``backup_type`` that a createBackup request may use.
 
-A request with any other type is refused with HTTP 400, and the answer
-lists the accepted types. The comparison is exact and case-sensitive.
+A request with any other type is refused with HTTP 400, and the
+answer lists the accepted types. The comparison is exact and
+case-sensitive.
 
 Possible values:
 
@@ -51,9 +53,9 @@ Possible values:
         help="""
 The highest ``rotation`` that a createBackup request may ask for.
 
-A request asking for more is refused with HTTP 400, unless the caller is
-allowed the ``nova_createbackup_ext:exceed_max_rotation`` policy rule
-(by default, administrators).
+A request asking for more is refused with HTTP 400, unless the
+caller is allowed the ``nova_createbackup_ext:exceed_max_rotation``
+policy rule (by default, administrators).
 
 Possible values:
 
@@ -70,14 +72,29 @@ Related options:
         help="""
 Check the project's Glance quota before a backup is created.
 
-From microversion 2.39 Nova leaves image quota to Glance, and Glance only
-refuses a backup once the snapshot is being uploaded. With this option
-the extension asks Glance for the project's image usage and limits first,
-and refuses a backup that would exceed a limit with HTTP 403 before any
-image record is made. When Glance does not enforce limits, the first
-answer says so and no further requests are made until nova-api restarts.
-Callers allowed the ``nova_createbackup_ext:skip_quota_precheck`` policy
-rule are not checked.
+From microversion 2.39 Nova leaves image quota to Glance, and Glance
+only refuses a backup once the snapshot is being uploaded. With this
+option the extension asks Glance for the project's image usage and
+limits first (``GET /v2/info/usage``, with the caller's token, at
+the image endpoint that Nova uses), and refuses a backup that one
+more image would take over ``image_count_total`` or
+``image_count_uploading``, or that would add to an
+``image_size_total`` already reached, with HTTP 403 before any image
+record is made. Requests at microversions before 2.39 are not
+checked here: Nova's own quota of image metadata items applies to
+them.
+
+When Glance does not enforce unified limits (``use_keystone_limits``
+is off, or Glance has no usage API), its first answer says so and no
+further usage requests are made to that image endpoint until
+nova-api restarts. Callers allowed the
+``nova_createbackup_ext:skip_quota_precheck`` policy rule are not
+checked.
+
+Possible values:
+
+* True (the default): check before each backup.
+* False: never check; Glance alone enforces its limits.
 
 Related options:
 
@@ -97,12 +114,16 @@ Related options:
         help="""
 What to do when Glance cannot answer the quota check.
 
-Glance counts as unable to answer when it cannot be reached, times out,
-or answers the usage request with a server error.
+Glance counts as unable to answer when it cannot be reached or times
+out (after the retries of ``[glance] num_retries``), or answers the
+usage request with an error other than 404 or with a body that is no
+usage document. Such failures are not remembered: the next backup
+asks again.
 
 Related options:
 
 * ``glance_quota_precheck``
+* ``[glance] num_retries`` and ``[glance] timeout``
 """),
 ]
 

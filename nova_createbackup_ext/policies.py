@@ -59,8 +59,10 @@ rules = [
         description=(
             'Create a backup of a server without the check of the '
             'project\'s Glance quota made beforehand (Glance still '
-            'enforces its limits when the snapshot is uploaded). Has no '
-            'effect while [create_backup] glance_quota_precheck is off.'),
+            'enforces its limits when the image is created and the '
+            'snapshot uploaded). Only requests at microversion 2.39 or '
+            'later are checked, and none while [create_backup] '
+            'glance_quota_precheck is off.'),
         operations=_ACTION,
         scope_types=['project']),
 ]

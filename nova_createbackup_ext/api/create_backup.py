@@ -21,6 +21,10 @@ where Nova answers wrongly:
 * a backup that loses a race with another action on the same server is
   refused with 409 and its image record is deleted (Nova answers 500 and
   leaves the image);
+* from 2.39, a backup that would take the project over one of Glance's
+  limits is refused with 403 before its image record exists (Nova checks
+  nothing; Glance applies its limits on uploads and size only to the
+  snapshot's upload, after the API has answered 202);
 * Glance refusing or failing to create the image record is answered with
   a message the user can act on (400, 403 or 503, not 500), and the
   server is left as it was.
@@ -43,6 +47,7 @@ from nova_createbackup_ext.api.schemas import create_backup as schema
 from nova_createbackup_ext import conf
 from nova_createbackup_ext.i18n import _
 from nova_createbackup_ext import policies
+from nova_createbackup_ext import quota
 
 CONF = conf.CONF
 LOG = logging.getLogger(__name__)
@@ -131,9 +136,12 @@ class CreateBackupController(wsgi.Controller):
         self._check_rotation(context, rotation, target)
 
         # Up to 2.38 the metadata counts against Nova's own quota of image
-        # metadata items; from 2.39 image quota is Glance's alone.
+        # metadata items; from 2.39 image quota is Glance's alone, and it is
+        # asked before Nova creates the image.
         if not api_version_request.is_supported(req, '2.39'):
             common.check_img_metadata_properties_quota(context, metadata)
+        else:
+            self._check_glance_quota(context, target)
 
         image = self._backup(context, instance, image_name, backup_type,
                              rotation, metadata)
@@ -181,6 +189,33 @@ class CreateBackupController(wsgi.Controller):
                 "most %(limit)d backups of one type are kept for a "
                 "server.") % {'rotation': rotation, 'limit': limit}
         raise webob.exc.HTTPBadRequest(explanation=msg)
+
+    @staticmethod
+    def _check_glance_quota(context, target):
+        if not CONF.create_backup.glance_quota_precheck:
+            return
+        if policies.authorize(context, policies.SKIP_QUOTA_PRECHECK, target,
+                              fatal=False):
+            return
+        try:
+            quota.check(context)
+        except quota.LimitExceeded as e:
+            raise webob.exc.HTTPForbidden(explanation=e.message)
+        except quota.UsageUnavailable as e:
+            if CONF.create_backup.quota_check_failure == 'proceed':
+                LOG.warning('The image service cannot tell the quota of '
+                            'project %(project)s (%(reason)s); the backup '
+                            'goes ahead unchecked',
+                            {'project': context.project_id, 'reason': e})
+                return
+            LOG.warning('createBackup refused: the image service cannot '
+                        'tell the quota of project %(project)s '
+                        '(%(reason)s)',
+                        {'project': context.project_id, 'reason': e})
+            msg = _("The image service cannot tell whether the project's "
+                    "image quota allows a backup, so no backup was made. "
+                    "Try again later.")
+            raise webob.exc.HTTPServiceUnavailable(explanation=msg)
 
     def _backup(self, context, instance, name, backup_type, rotation,
                 metadata):

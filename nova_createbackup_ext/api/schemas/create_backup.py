@@ -13,15 +13,28 @@
 """Schemas of the createBackup action, one for each microversion range.
 
 The request schemas accept what Nova's in-tree controller accepts, with
-one deliberate difference: ``backup_type`` is at most 255 characters
-long. Nova accepts a string of any length there, stores it as an image
-property, and answers HTTP 500 when Glance refuses a property value of
-more than 255 characters; here the request is refused with 400 first.
+two deliberate differences:
+
+* ``backup_type`` is at most 255 characters long. Nova accepts a string
+  of any length there, stores it as an image property, and answers HTTP
+  500 when Glance refuses a property value of more than 255 characters;
+  here the request is refused with 400 first.
+* a ``rotation`` string is one that Python reads as a number: at least
+  one digit, and no more digits than ``int()`` takes (4300 by default).
+  Nova's pattern also matches a lone newline (``$`` matches before a
+  final newline), and sets no length, so its controller fails to read
+  such a rotation and answers HTTP 500.
 """
 
 import copy
+import sys
 
 from nova.api.validation import parameter_types
+
+# Nova's non-negative integer, as strings that int() reads (see above).
+_rotation = dict(parameter_types.non_negative_integer, pattern='^[0-9]+$')
+if sys.get_int_max_str_digits():
+    _rotation['maxLength'] = sys.get_int_max_str_digits()
 
 # The request from microversion 2.1 on.
 create_backup = {
@@ -35,7 +48,7 @@ create_backup = {
                     'type': 'string',
                     'maxLength': 255,
                 },
-                'rotation': parameter_types.non_negative_integer,
+                'rotation': _rotation,
                 'metadata': parameter_types.metadata,
             },
             'required': ['name', 'backup_type', 'rotation'],
