@@ -30,8 +30,13 @@ EXTERNAL = os.path.join(os.path.dirname(__file__), 'external')
 
 
 def _entry_points(group, path=None):
-    # What stevedore's cache answers, looked up afresh each time.
-    return list(importlib.metadata.entry_points(group=group))
+    # What stevedore's cache answers, looked up afresh each time; like
+    # stevedore, an entry point published twice is kept once.
+    found = []
+    for entry_point in importlib.metadata.entry_points(group=group):
+        if entry_point not in found:
+            found.append(entry_point)
+    return found
 
 
 class Distribution(fixtures.Fixture):

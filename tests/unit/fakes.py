@@ -14,13 +14,17 @@
 """Extensions, controllers and requests shared by the unit tests."""
 
 import importlib.metadata
+import os
 
+import fixtures
 from nova.api.openstack import wsgi
 from nova import context as nova_context
+from nova.tests import fixtures as nova_fixtures
 from oslo_serialization import jsonutils
 from oslo_utils.fixture import uuidsentinel as uuids
 from stevedore import extension as stevedore_extension
 import webob
+import yaml
 
 from nova_createbackup_ext.api import extensions
 from nova_createbackup_ext.api import loader
@@ -113,10 +117,31 @@ def context(roles=('member', 'reader'), project_id=PROJECT_ID):
 
 
 def action_request(server_id, body, version='2.1', ctxt=None):
-    """A POST /servers/{id}/action request as nova's router receives it."""
+    """A POST /servers/{id}/action request as nova's router receives it.
+
+    :param version: the microversion asked for, or None to ask for none
+    """
     req = webob.Request.blank(
         '/servers/%s/action' % server_id, method='POST',
         content_type='application/json', body=jsonutils.dump_as_bytes(body))
-    req.headers['OpenStack-API-Version'] = 'compute %s' % version
+    if version:
+        req.headers['OpenStack-API-Version'] = 'compute %s' % version
     req.environ['nova.context'] = ctxt or context()
     return req
+
+
+class PolicyFile(nova_fixtures.RealPolicyFixture):
+    """The shipped defaults, with an operator's policy.yaml on top.
+
+    :param rules: ``{rule name: check string}`` for the file
+    """
+
+    def __init__(self, rules):
+        super().__init__()
+        self.rules = rules
+
+    def _prepare_policy(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        self.policy_file = os.path.join(directory, 'policy.yaml')
+        with open(self.policy_file, 'w') as f:
+            yaml.safe_dump(self.rules, f)

@@ -19,6 +19,8 @@ on ``sys.path`` (see :mod:`tests.unit.distribution`); stevedore and
 Nothing about entry points is patched.
 """
 
+import importlib.metadata
+
 import fixtures
 from oslo_serialization import jsonutils
 from oslo_utils.fixture import uuidsentinel as uuids
@@ -138,6 +140,21 @@ class IsolationTest(_ExternalTestCase):
         during, after = self._found()
         self.assertEqual(['os-create-backup', 'os-ping-backup'], during)
         self.assertEqual(['os-create-backup'], after)
+
+    def test_an_entry_point_found_twice_is_loaded_once(self):
+        # As when a second distribution publishes the same entry point:
+        # stevedore drops the copy.
+        value = 'nova_createbackup_ext.api.extension:CreateBackup'
+        dist = distribution.Distribution(
+            'nova-createbackup-ext-copy',
+            {loader.NAMESPACE: {'os-create-backup': value}},
+            stevedore_cache=True)
+        with dist:
+            published = importlib.metadata.entry_points(
+                group=loader.NAMESPACE)
+            found = loader.load_extensions()
+        self.assertEqual(2, len(published))
+        self.assertEqual(['os-create-backup'], [d.alias for d in found])
 
     def test_found_through_stevedores_own_cache(self):
         during, after = self._found(stevedore_cache=True)

@@ -22,6 +22,7 @@ two must agree on every case except those of a declared deviation.
 """
 
 import copy
+import sys
 import typing
 
 import jsonschema
@@ -31,6 +32,7 @@ from nova.api.openstack.compute.schemas import create_backup as nova_schema
 from nova.api import validation
 from nova.api.validation import validators
 from nova import exception
+from nova import version as nova_version
 import testtools
 
 from nova_createbackup_ext.api import create_backup as controller
@@ -39,6 +41,11 @@ from nova_createbackup_ext.api.schemas import create_backup as schema
 ACCEPT = 'accept'
 REFUSE = 'refuse'
 
+# The release of nova under test, for what differs between releases.
+NOVA_RELEASE = int(nova_version.version_string().split('.')[0])
+# Metadata whose every key fails the key pattern, at 2.0: see the cases.
+_ONLY_BAD_KEYS_AT_2_0 = ACCEPT if NOVA_RELEASE >= 33 else REFUSE
+
 # The deliberate differences from nova's in-tree schemas. A case that
 # names one of them expects nova's schema to answer the other way round.
 DEVIATIONS = {
@@ -46,6 +53,18 @@ DEVIATIONS = {
         'backup_type is at most 255 characters long: Glance refuses a '
         'longer property value, and nova, which accepts any length, '
         'answers that refusal with HTTP 500.'),
+    'rotation_string_is_a_number': (
+        'a rotation string has at least one digit and no more than int() '
+        'reads: nova\'s pattern also matches a lone newline and sets no '
+        'length, and its controller answers such a rotation with 500.'),
+}
+
+# What the deviations change in the schemas, field by field.
+_MAX_DIGITS = sys.get_int_max_str_digits()
+DEVIATING_KEYWORDS = {
+    'backup_type': {'maxLength': 255},
+    'rotation': dict({'pattern': '^[0-9]+$'},
+                     **({'maxLength': _MAX_DIGITS} if _MAX_DIGITS else {})),
 }
 
 _ABSENT = object()
@@ -137,7 +156,14 @@ REQUEST_CASES = [
     Case('rotation_exponent_string', _body(rotation='1e3'), REFUSE, REFUSE),
     Case('rotation_empty_string', _body(rotation=''), REFUSE, REFUSE),
     Case('rotation_padded_string', _body(rotation=' 1'), REFUSE, REFUSE),
+    # int() reads a final newline as white space.
+    Case('rotation_digit_and_newline', _body(rotation='1\n'),
+         ACCEPT, ACCEPT),
+    Case('rotation_newline', _body(rotation='\n'), REFUSE, REFUSE,
+         deviation='rotation_string_is_a_number'),
     Case('rotation_word', _body(rotation='two'), REFUSE, REFUSE),
+    Case('rotation_as_many_digits_as_int_reads',
+         _body(rotation='9' * (_MAX_DIGITS or 4300)), ACCEPT, ACCEPT),
     Case('rotation_boolean', _body(rotation=True), REFUSE, REFUSE),
     Case('rotation_null', _body(rotation=None), REFUSE, REFUSE),
     Case('rotation_list', _body(rotation=[1]), REFUSE, REFUSE),
@@ -147,19 +173,21 @@ REQUEST_CASES = [
          _body(metadata={'a-Z_0:9. x': 'v'}), ACCEPT, ACCEPT),
     Case('metadata_key_255', _body(metadata={'k' * 255: 'v'}),
          ACCEPT, ACCEPT),
-    # At 2.0, nova's legacy mode lets a metadata object through
-    # unchecked when none of its keys matches the key pattern: it takes
-    # such an object for the other branch of a oneOf. A single bad key
-    # beside a good one is refused. The extension validates as nova does.
+    # At 2.0, nova's legacy mode from Nova 33 on lets a metadata object
+    # through unchecked when none of its keys matches the key pattern: it
+    # takes such an object for the other branch of a oneOf. A single bad
+    # key beside a good one is refused. Nova 32 refuses every bad key.
+    # The extension validates as the running nova does.
     Case('metadata_key_256', _body(metadata={'k' * 256: 'v'}),
-         ACCEPT, REFUSE),
-    Case('metadata_key_empty', _body(metadata={'': 'v'}), ACCEPT, REFUSE),
+         _ONLY_BAD_KEYS_AT_2_0, REFUSE),
+    Case('metadata_key_empty', _body(metadata={'': 'v'}),
+         _ONLY_BAD_KEYS_AT_2_0, REFUSE),
     Case('metadata_key_slash', _body(metadata={'a/b': 'v'}),
-         ACCEPT, REFUSE),
+         _ONLY_BAD_KEYS_AT_2_0, REFUSE),
     Case('metadata_key_unicode', _body(metadata={'cl\u00e9': 'v'}),
-         ACCEPT, REFUSE),
+         _ONLY_BAD_KEYS_AT_2_0, REFUSE),
     Case('metadata_key_newline', _body(metadata={'a\nb': 'v'}),
-         ACCEPT, REFUSE),
+         _ONLY_BAD_KEYS_AT_2_0, REFUSE),
     Case('metadata_good_and_bad_key',
          _body(metadata={'good': 'v', 'a/b': 'v'}), REFUSE, REFUSE),
     Case('metadata_value_empty', _body(metadata={'k': ''}), ACCEPT, ACCEPT),
@@ -199,6 +227,12 @@ REQUEST_CASES = [
     Case('body_list', [_body()], REFUSE, REFUSE),
     Case('body_null', None, REFUSE, REFUSE),
 ]
+if _MAX_DIGITS:
+    # Without a limit on int(), any number of digits is read.
+    REQUEST_CASES.append(Case(
+        'rotation_more_digits_than_int_reads',
+        _body(rotation='9' * (_MAX_DIGITS + 1)), REFUSE, REFUSE,
+        deviation='rotation_string_is_a_number'))
 
 
 class ResponseCase(typing.NamedTuple):
@@ -324,12 +358,18 @@ class NovaParityTest(testtools.TestCase):
         self._check('2.1', lambda case: case.at_2_1)
 
     def test_only_declared_deviations_in_the_schemas(self):
-        # Apart from the declared deviation, the schemas are nova's.
+        # Apart from the declared deviations, the schemas are nova's.
         for version, (ours, nova, _legacy) in REQUEST_SCHEMAS.items():
-            ours = copy.deepcopy(ours)
-            backup_type = ours['properties']['createBackup'][
-                'properties']['backup_type']
-            self.assertEqual(255, backup_type.pop('maxLength'), version)
+            ours, nova = copy.deepcopy(ours), copy.deepcopy(nova)
+            for field, keywords in DEVIATING_KEYWORDS.items():
+                our_field = ours['properties']['createBackup'][
+                    'properties'][field]
+                nova_field = nova['properties']['createBackup'][
+                    'properties'][field]
+                for keyword, value in keywords.items():
+                    self.assertEqual(value, our_field.pop(keyword),
+                                     (version, field, keyword))
+                    self.assertNotEqual(value, nova_field.pop(keyword, None))
             self.assertEqual(nova, ours, version)
 
     def test_responses_are_novas(self):
@@ -395,13 +435,17 @@ class MetaschemaTest(testtools.TestCase):
         for name, value in schemas.items():
             draft.check_schema(value)
             # And nova's own rule for API schemas: every object that
-            # lists properties says whether it allows others.
-            validation.Schemas._validate_schema(value)
+            # lists properties says whether it allows others. Nova 32
+            # has no such rule (it came with Nova 33).
+            if NOVA_RELEASE >= 33:
+                validation.Schemas._validate_schema(value)
 
     def test_an_invalid_schema_is_refused(self):
         # The checks above can fail.
         draft = validators._SchemaValidator.validator_org
         self.assertRaises(jsonschema.SchemaError, draft.check_schema,
                           {'type': 'object', 'maxProperties': -1})
+        if NOVA_RELEASE < 33:
+            self.skipTest('Nova 32 has no rule of its own for API schemas')
         self.assertRaises(RuntimeError, validation.Schemas._validate_schema,
                           {'type': 'object', 'properties': {}})
