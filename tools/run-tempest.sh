@@ -215,23 +215,41 @@ for image in cloud.image.images():
 EOF
 }
 
+# "name pid" of each service of the deployment, from its pid files.
+service_pids() {
+    local file
+    for file in "$STACK_DIR"/pids/*.pid; do
+        [ -f "$file" ] || continue
+        echo "$(basename "$file" .pid) $(cat "$file")"
+    done
+}
+
 run_tests() {
     local include=$WORKSPACE/include-list.txt
     local log=$WORKSPACE/logs/run.log
     local rc=0
-    local skipped passed
+    local skipped passed pids_before restarted
     printf '%s\n' "${TESTS[@]}" >"$include"
+    pids_before=$(service_pids)
     say "running tempest (concurrency $CONCURRENCY); output in $log"
     cd "$WORKSPACE"
     "$VENV/bin/tempest" run --config-file "$TEMPEST_CONF" \
         --include-list "$include" --concurrency "$CONCURRENCY" \
         >"$log" 2>&1 || rc=$?
-    delete_orphan_backups || say "could not delete orphaned backups"
+    delete_orphan_backups 2>>"$log" ||
+        say "could not delete orphaned backups; see $log"
+    restarted=$(comm -13 <(echo "$pids_before" | sort) \
+        <(service_pids | sort) | cut -d' ' -f1 | tr '\n' ' ')
+    if [ -n "$restarted" ]; then
+        say "WARNING: restarted during the run: $restarted(the" \
+            "failures may come from that)"
+    fi
     # One line per test, then the totals.
     grep -E '^\{[0-9]+\} .* \.\.\. (ok|FAILED|SKIPPED)' "$log" || true
     sed -n '/^Totals$/,/^Sum of execute time/p' "$log"
     if [ $rc -ne 0 ]; then
-        sed -n '/^==============================$/,$p' "$log" | head -n 200
+        # The first 200 lines of the failures' details.
+        awk '/^=+$/ { details = 1 } details && n++ < 200' "$log"
         die "tempest failed (exit $rc); full output in $log, tempest's" \
             "log in $WORKSPACE/logs/tempest.log"
     fi

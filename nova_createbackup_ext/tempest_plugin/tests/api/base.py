@@ -58,10 +58,11 @@ class BaseCreateBackupTest(base.BaseV2ComputeTest):
         server = cls.create_test_server(wait_until='ACTIVE')
         cls.server_id = server['id']
         # Registered after the server, so run before it is deleted.
-        cls.addClassResourceCleanup(cls._delete_backups_of, cls.server_id)
+        cls.addClassResourceCleanup(cls.delete_images_of, cls.server_id)
 
     @classmethod
-    def _delete_backups_of(cls, server_id):
+    def delete_images_of(cls, server_id):
+        """Delete every image made from a server, and wait until gone."""
         images = cls.image_client.list_images(
             params={'instance_uuid': server_id})['images']
         for image in images:

@@ -14,6 +14,9 @@
 
 import json
 
+import testtools
+
+from tempest.common import compute
 from tempest import config
 from tempest.lib.common.utils import data_utils
 from tempest.lib import decorators
@@ -25,13 +28,31 @@ CONF = config.CONF
 
 # The image properties that Nova writes on a backup; a request's metadata
 # may not set them.
-RESERVED_METADATA_KEYS = (
+NOVA_PROPERTIES = (
     'backup_type',
     'base_image_ref',
     'image_type',
     'instance_owner',
     'instance_uuid',
     'user_id',
+)
+
+# Attributes of a Glance image that metadata would otherwise set, since
+# Nova sends it to Glance beside them: who owns and sees the backup,
+# whether it can be deleted, what it is and where its data is.
+GLANCE_ATTRIBUTES = (
+    'container_format',
+    'disk_format',
+    'id',
+    'locations',
+    'min_disk',
+    'min_ram',
+    'name',
+    'os_hidden',
+    'owner',
+    'protected',
+    'status',
+    'visibility',
 )
 
 
@@ -143,12 +164,26 @@ class CreateBackupNegativeTest(base.BaseCreateBackupTest):
           answer is 400 and its message names the key.
         * Nothing is made: no image, no task on the server.
         """
-        for key in RESERVED_METADATA_KEYS:
+        for key in NOVA_PROPERTIES:
             for metadata in ({key: 'forged'},
                              {'cbext-note': 'fine', key: 'forged'}):
                 message = self.assert_bad_request(
                     {'createBackup': self._entity(metadata=metadata)})
                 self.assertIn(key, message)
+
+    @decorators.attr(type=['negative'])
+    @decorators.idempotent_id('348d9c90-b853-4f6d-85b1-801ac5b729b4')
+    def test_create_backup_glance_attribute_metadata(self):
+        """Metadata may not set the attributes of the backup's image.
+
+        * For each attribute, such as ``visibility`` or ``owner``, the
+          answer is 400 and its message names the key.
+        * Nothing is made: no image, no task on the server.
+        """
+        for key in GLANCE_ATTRIBUTES:
+            message = self.assert_bad_request(
+                {'createBackup': self._entity(metadata={key: 'forged'})})
+            self.assertIn(key, message)
 
     @decorators.attr(type=['negative'])
     @decorators.idempotent_id('920fd005-ade9-4677-817f-0a7d59bc027b')
@@ -157,6 +192,31 @@ class CreateBackupNegativeTest(base.BaseCreateBackupTest):
         self.assertRaises(lib_exc.NotFound,
                           self.servers_client.create_backup,
                           data_utils.rand_uuid(), **self._entity())
+
+    @decorators.attr(type=['negative'])
+    @decorators.idempotent_id('2e20c10c-14c5-4997-ab4a-1a0f6e76b747')
+    @testtools.skipUnless(CONF.compute_feature_enabled.shelve,
+                          'Shelve is not available.')
+    def test_create_backup_shelved_server(self):
+        """A server that is shelved and offloaded is answered with 409.
+
+        * Boot another server, shelve it and wait for it to be offloaded.
+        * Its createBackup is refused with 409, naming the server's state.
+        * The server has no backup.
+        """
+        server = self.create_test_server(wait_until='ACTIVE')
+        # Shelving makes a snapshot image of the server, deleted here.
+        self.addCleanup(self.delete_images_of, server['id'])
+        compute.shelve_server(self.servers_client, server['id'],
+                              force_shelve_offload=True)
+
+        exc = self.assertRaises(lib_exc.Conflict,
+                                self.servers_client.create_backup,
+                                server['id'], **self._entity())
+        self.assertIn('shelved_offloaded', exc.resp_body['message'])
+        backups = self.image_client.list_images(params={
+            'instance_uuid': server['id'], 'image_type': 'backup'})
+        self.assertEqual([], backups['images'])
 
     @decorators.attr(type=['negative'])
     @decorators.idempotent_id('30e029f7-ddfb-4505-9dfa-acfcf00ff742')
