@@ -65,6 +65,7 @@ from requests import adapters
 from wsgi_intercept import interceptor
 
 from nova_createbackup_ext import conf  # noqa: F401 - registers options
+from nova_createbackup_ext import quota
 
 CONF = cfg.CONF
 
@@ -262,6 +263,16 @@ class GlanceFixture(nova_fixtures.GlanceFixture):
     * refuses, as Glance does, a property name longer than 255 characters
       (400) and more properties than :attr:`property_quota` (Glance's
       ``image_property_quota``: 413);
+    * treats a property named like one of Glance's image attributes as
+      Glance gets it from Nova, which sends properties and attributes
+      side by side: a read-only attribute is refused (403), a value of
+      the wrong type for its attribute too (400), a visibility or owner
+      the caller may not give is refused (403), and any other value sets
+      the attribute;
+    * answers the usage request (``GET /v2/info/usage``) that the
+      extension's quota check sends through Nova's Glance client, from the
+      images it holds and :attr:`limits`, or as a Glance that enforces no
+      limits while :attr:`limits` is None;
     * can refuse the next image record with any Glance answer
       (:meth:`refuse_next_create`), be unreachable (:attr:`reachable`), or
       hold a create at a :class:`Gate` (:attr:`create_gate`).
@@ -276,12 +287,44 @@ class GlanceFixture(nova_fixtures.GlanceFixture):
     #: Glance's image_property_quota (its default is 128).
     property_quota = 128
 
+    # Glance's image attributes, by how a create request may set them.
+    _READ_ONLY = frozenset([
+        'checksum', 'created_at', 'deleted', 'deleted_at', 'direct_url',
+        'file', 'id', 'location', 'locations', 'os_hash_algo',
+        'os_hash_value', 'schema', 'self', 'size', 'status', 'stores',
+        'updated_at', 'virtual_size'])
+    _NOT_STRINGS = frozenset([
+        'min_disk', 'min_ram', 'os_hidden', 'protected', 'tags'])
+    _STRINGS = frozenset([
+        'container_format', 'disk_format', 'name', 'owner', 'visibility'])
+    _VISIBILITIES = ('community', 'private', 'public', 'shared')
+
+    #: The unified limits of every project, by name (``image_count_total``,
+    #: ``image_count_uploading``, ``image_size_total`` in MiB); None for a
+    #: Glance that enforces none.
+    limits = None
+
     def __init__(self, test):
         super().__init__(test)
         self._sequence = itertools.count(1)
         self._create_faults = []
         self.reachable = True
         self.create_gate = None
+        self.usage_requests = 0
+
+    def setUp(self):
+        super().setUp()
+
+        def call(wrapper, context, version, method, controller=None,
+                 args=None, kwargs=None):
+            if (controller, method) == ('info', 'get_usage'):
+                return self.get_usage(context)
+            # Anything else would go to a Glance server: there is none.
+            raise AssertionError(
+                'the fake Glance has no %s.%s' % (controller, method))
+
+        self.test.stub_out('nova.image.glance.GlanceClientWrapper.call',
+                           call)
 
     # Failures
 
@@ -321,6 +364,55 @@ class GlanceFixture(nova_fixtures.GlanceFixture):
                 'The limit has been exceeded on the number of allowed '
                 'image properties. Attempted: %d, Maximum: %d'
                 % (len(properties), self.property_quota)))
+
+    def _apply_attributes(self, context, metadata, properties):
+        # Nova sends a backup's properties to Glance beside its attributes,
+        # so a property named like an attribute is taken as the attribute.
+        for key in sorted(self._READ_ONLY.intersection(properties)):
+            self._raise(glance_exc.HTTPForbidden(
+                "Attribute '%s' is read-only." % key))
+        for key in sorted(self._NOT_STRINGS.intersection(properties)):
+            self._raise(glance_exc.HTTPBadRequest(
+                "Provided object does not match schema 'image': %r is not "
+                "valid under any of the given schemas: %s" % (
+                    properties[key], key)))
+        for key in sorted(self._STRINGS.intersection(properties)):
+            value = properties.pop(key)
+            if key == 'visibility' and value not in self._VISIBILITIES:
+                self._raise(glance_exc.HTTPBadRequest(
+                    "Provided object does not match schema 'image': %r is "
+                    "not one of %s" % (value, list(self._VISIBILITIES))))
+            if not context.is_admin and (
+                    (key == 'visibility' and value == 'public') or
+                    (key == 'owner' and value != context.project_id)):
+                self._raise(glance_exc.HTTPForbidden(
+                    "You are not authorized to set the %s of an image to "
+                    "%r." % (key, value)))
+            if key == 'owner':
+                properties['owner'] = value
+            else:
+                metadata[key] = value
+
+    def get_usage(self, context):
+        """Glance's answer to the usage request of a project."""
+        self._check_reachable()
+        self.usage_requests += 1
+        if self.limits is None:
+            return {}
+        owned = [image for image in self.images.values()
+                 if image.get('properties', {}).get('owner') ==
+                 context.project_id]
+        usage = {
+            'image_count_total': len(owned),
+            'image_count_uploading': len([
+                image for image in owned
+                if image['status'] in ('saving', 'importing')]),
+            'image_size_total': sum(
+                image.get('size') or 0 for image in owned
+                if image['status'] == 'active') // (1024 * 1024),
+        }
+        return {name: {'limit': limit, 'usage': usage[name]}
+                for name, limit in self.limits.items()}
 
     # Nova's image service interface
 
@@ -379,6 +471,7 @@ class GlanceFixture(nova_fixtures.GlanceFixture):
         # is not a property Glance stores.
         properties.pop('instance_owner', None)
         self._check_properties(properties)
+        self._apply_attributes(context, metadata, properties)
         if self.create_gate is not None:
             self.create_gate.pass_through()
 
@@ -456,6 +549,16 @@ class UploadingFakeDriver(fake.SmallFakeDriver):
             data=io.BytesIO(self.payload))
 
 
+class _FastPollTime:
+    """The time module, for a poll loop: sleeps of at most 5 ms."""
+
+    time = staticmethod(time.time)
+
+    @staticmethod
+    def sleep(seconds):
+        time.sleep(min(seconds, 0.005))
+
+
 class CreateBackupTestCase(test.TestCase,
                            integrated_helpers.InstanceHelperMixin):
     """Nova's services in process, with the extension serving the API.
@@ -486,11 +589,16 @@ class CreateBackupTestCase(test.TestCase,
         # earlier releases need it set.
         if 'enforce_scope' in CONF.oslo_policy:
             self.flags(enforce_scope=True, group='oslo_policy')
-        # NOTE(cbext): the fake Glance has no /v2/info/usage, so the
-        # extension's Glance quota check is off unless a test turns it on
-        # with a fake of that API.
-        self.flags(glance_quota_precheck=False, group='create_backup')
+        # The extension remembers, per process, an image endpoint that
+        # enforces no limits: each test starts afresh.
+        quota.reset()
+        self.addCleanup(quota.reset)
 
+        # NOTE(cbext): oslo.messaging's fake driver looks for messages
+        # every 50 ms, and a backup takes a dozen RPC round trips; at 5 ms
+        # the suite runs twice as fast, for no more CPU.
+        self.useFixture(fixtures.MonkeyPatch(
+            'oslo_messaging._drivers.impl_fake.time', _FastPollTime))
         if self.CAST_AS_CALL:
             self.useFixture(nova_fixtures.CastAsCallFixture(self))
         self.placement = self.useFixture(func_fixtures.PlacementFixture()).api
@@ -534,6 +642,18 @@ class CreateBackupTestCase(test.TestCase,
             time.sleep(0.05)
         self.fail('Server %s did not reach %s: %s' % (
             server['id'], expected_params, server))
+
+    def wait_for_image_status(self, image_id, status='active', timeout=10):
+        """Wait for an image of the fake Glance to reach a status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            image = self.glance.show(None, image_id)
+            if image['status'] == status:
+                return image
+            if time.monotonic() > deadline:
+                self.fail('Image %s is %s, not %s' % (
+                    image_id, image['status'], status))
+            time.sleep(0.02)
 
     def _stop_computes(self):
         for compute in self.computes.values():

@@ -305,6 +305,10 @@ class ServerStateTest(fixtures.CreateBackupTestCase):
 class RotationTest(fixtures.CreateBackupTestCase):
     """Rotation keeps the newest backups of one server and type only."""
 
+    def _ids(self, server_id, backup_type=None):
+        return [image['id']
+                for image in self.glance.backups(server_id, backup_type)]
+
     def test_newest_kept(self):
         server = self.create_server()
         other = self.create_server()
@@ -319,24 +323,22 @@ class RotationTest(fixtures.CreateBackupTestCase):
         others = [backup(other['id'], 'daily', 5) for _ in range(2)]
         snapshot = self.api.post_server_action(
             server['id'], {'createImage': {'name': 'snap'}})['image_id']
+        # The snapshot is taken after the API answers: let it finish.
+        self._wait_for_server_parameter(
+            server, {'OS-EXT-STS:task_state': None})
+        self.wait_for_image_status(snapshot, 'active')
 
         daily = [backup(server['id'], 'daily', 3) for _ in range(5)]
-        self.assertEqual(daily[-3:], [
-            image['id'] for image in self.glance.backups(server['id'],
-                                                          'daily')])
+        self.assertEqual(daily[-3:], self._ids(server['id'], 'daily'))
 
         # A smaller rotation trims the same type further.
         newest = backup(server['id'], 'daily', 2)
-        self.assertEqual([daily[-1], newest], [
-            image['id'] for image in self.glance.backups(server['id'],
-                                                          'daily')])
+        self.assertEqual([daily[-1], newest],
+                         self._ids(server['id'], 'daily'))
 
         # Nothing else was touched.
-        self.assertEqual([weekly], [
-            image['id'] for image in self.glance.backups(server['id'],
-                                                          'weekly')])
-        self.assertEqual(others, [
-            image['id'] for image in self.glance.backups(other['id'])])
+        self.assertEqual([weekly], self._ids(server['id'], 'weekly'))
+        self.assertEqual(others, self._ids(other['id']))
         self.assertEqual('snapshot', self.glance.show(None, snapshot)[
             'properties']['image_type'])
         for image in self.glance.backups():

@@ -15,15 +15,15 @@
 The request schemas accept what Nova's in-tree controller accepts, with
 two deliberate differences:
 
-* ``backup_type`` is at most 255 characters long. Nova accepts a string
-  of any length there, stores it as an image property, and answers HTTP
-  500 when Glance refuses a property value of more than 255 characters;
-  here the request is refused with 400 first.
-* a ``rotation`` string is one that Python reads as a number: at least
-  one digit, and no more digits than ``int()`` takes (4300 by default).
-  Nova's pattern also matches a lone newline (``$`` matches before a
-  final newline), and sets no length, so its controller fails to read
-  such a rotation and answers HTTP 500.
+* ``backup_type`` is at most 255 characters long, the limit the API
+  reference gives for metadata values, which end up beside it as image
+  properties. Nova accepts any length, but the type is sent again in the
+  query string of Glance's image list when the compute service rotates
+  the backups, and a type long enough to break that request leaves the
+  backup made and its rotation silently undone.
+* ``rotation`` given as a string must be a whole number that Python can
+  convert: Nova's pattern lets a lone newline through, and a string of
+  more digits than Python converts, and then answers 500.
 """
 
 import copy

@@ -1,0 +1,67 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The check of Glance's quota before a backup, with Nova's services."""
+
+from tests.functional import fixtures
+
+
+class GlanceQuotaTest(fixtures.CreateBackupTestCase):
+    """From 2.39 a backup over a Glance limit is refused before it exists."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.create_server()
+        # The project's images: its server's backups and snapshots.
+        self.glance.limits = {'image_count_total': 2,
+                              'image_size_total': 1000}
+
+    def _fill(self, count):
+        for _ in range(count):
+            resp = self.create_backup(self.server['id'], rotation=5)
+            self.assertEqual(202, resp.status_code, resp.text)
+
+    def test_at_limit_refused(self):
+        self._fill(2)
+        images = set(self.glance.images)
+
+        for router, status in ((fixtures.OURS, 403), (fixtures.STOCK, 202)):
+            api = self.client(microversion='2.45', router=router)
+            resp = self.create_backup(self.server['id'], api=api)
+            self.assertEqual(status, resp.status_code, resp.text)
+            if router == fixtures.OURS:
+                message = resp.json()['forbidden']['message']
+                self.assertIn('image_count_total is 2', message)
+                # Refused before Nova made an image record.
+                self.assertEqual(images, set(self.glance.images))
+                self.assertIsNone(self.task_state(self.server['id']))
+
+    def test_below_limit_accepted(self):
+        self._fill(1)
+        resp = self.create_backup(self.server['id'], rotation=5)
+        self.assertEqual(202, resp.status_code, resp.text)
+        self.assertEqual(2, len(self.glance.backups(self.server['id'])))
+
+    def test_not_checked_before_2_39(self):
+        self._fill(2)
+        requests = self.glance.usage_requests
+        resp = self.create_backup(self.server['id'], rotation=5,
+                                  api=self.client(microversion='2.38'))
+
+        self.assertEqual(202, resp.status_code, resp.text)
+        self.assertEqual(requests, self.glance.usage_requests)
+
+    def test_no_limits_asked_once(self):
+        self.glance.limits = None
+        self._fill(3)
+        self.assertEqual(1, self.glance.usage_requests)
+        self.assertEqual(3, len(self.glance.backups(self.server['id'])))
