@@ -33,6 +33,7 @@ if [ "${1:-}" = --purge ]; then
             "$STACK_DIR/tempest"; do
         rm -rf "$dir"
     done
-    rm -f "$CLOUDS_YAML" "$STACK_DIR"/*.json "$STACK_DIR/password"
+    rm -f "$CLOUDS_YAML" "$STACK_DIR"/*.json "$STACK_DIR/password" \
+        "$STACK_DIR/tempest-workspaces.yaml"
     say "purged the deployment; the venv stays in $VENV"
 fi

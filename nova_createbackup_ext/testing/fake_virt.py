@@ -29,8 +29,10 @@ importable there, with::
 import io
 
 from nova.compute import task_states
+from nova import context as nova_context
 from nova import exception
 from nova.image import glance
+from nova import objects
 from nova.virt import fake
 
 # The bytes every snapshot of this driver holds: small, and recognisable
@@ -42,12 +44,25 @@ class PayloadFakeDriver(fake.FakeDriverWithoutFakeNodes):
     """A single-node fake driver whose snapshots hold a small payload.
 
     Its node keeps its name and uuid across restarts of nova-compute,
-    which the plain ``FakeDriver`` does not.
+    which the plain ``FakeDriver`` does not, and so do its guests: as on
+    a hypervisor, they outlive the compute service.
     """
 
     def __init__(self, virtapi, read_only=False):
         super().__init__(virtapi, read_only=read_only)
         self._image_api = glance.API()
+
+    def init_host(self, host):
+        """Take back the guests of this host that Nova knows of."""
+        super().init_host(host)
+        # NOTE(cbext): FakeDriver keeps its guests in memory only, so a
+        # restarted nova-compute would find none and fail every action
+        # queued for them while it was down, unlike a real hypervisor.
+        # The guests' last power state is in Nova's database.
+        context = nova_context.get_admin_context()
+        for instance in objects.InstanceList.get_by_host(context, host):
+            self.instances[instance.uuid] = fake.FakeInstance(
+                instance.name, instance.power_state, instance.uuid)
 
     def snapshot(self, context, instance, image_id, update_task_state):
         """Upload the payload as the data of the snapshot's image."""

@@ -33,7 +33,8 @@ from keystoneauth1 import session as ks_session
 # Users of the services, in the project "service".
 SERVICE_USERS = ('glance', 'placement', 'neutron', 'nova')
 
-# (type, name, URL path after host:port) of each catalog entry.
+# (type, name, key of its port in --ports, URL path after host:port) of
+# each catalog entry.
 CATALOG = (
     ('image', 'glance', 'GLANCE_PORT', ''),
     ('placement', 'placement', 'PLACEMENT_PORT', ''),
@@ -157,13 +158,13 @@ def identity(args):
     reader = ks.role('reader')
     service_role = ks.role('service')
 
+    users = {}
     for name in SERVICE_USERS:
-        user = ks.user(name, args.password, service_project)
-        ks.grant(user, admin_role, service_project)
-        ks.grant(user, service_role, service_project)
+        users[name] = ks.user(name, args.password, service_project)
+        ks.grant(users[name], admin_role, service_project)
+        ks.grant(users[name], service_role, service_project)
     # Glance reads its limits from Keystone with a system-scoped token.
-    glance = ks.user('glance', args.password, service_project)
-    ks.grant(glance, reader)
+    ks.grant(users['glance'], reader)
 
     demo_member = ks.user('demo-member', args.password, demo)
     ks.grant(demo_member, member, demo)

@@ -19,6 +19,11 @@
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 STATE=${CREATEBACKUP_STATE:-$HOME/.cache/nova-createbackup-ext}
+# The tools each script runs (run-tempest.sh, ctl.sh) find the same
+# deployment.
+export CREATEBACKUP_STATE=$STATE
+export CREATEBACKUP_PORT_OFFSET=${CREATEBACKUP_PORT_OFFSET:-0}
+export CREATEBACKUP_DB_PREFIX=${CREATEBACKUP_DB_PREFIX:-cbext}
 STACK_DIR=$STATE/stack
 VENV=$STACK_DIR/venv
 ETC=$STACK_DIR/etc
