@@ -116,8 +116,9 @@ What to do when Glance cannot answer the quota check.
 
 Glance counts as unable to answer when it cannot be reached or times
 out (after the retries of ``[glance] num_retries``), or answers the
-usage request with an error other than 404 or with a body that is no
-usage document. Such failures are not remembered: the next backup
+usage request with an error (every supported Glance serves the usage
+API, so a 404 is an error too) or with a body that is no usage
+document. Such failures are not remembered: the next backup
 asks again.
 
 Related options:

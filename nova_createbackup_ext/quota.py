@@ -19,8 +19,8 @@ uses and through Nova's own Glance client, so the endpoint, the TLS
 settings, the service token and the retries are the ones with which Nova
 then creates the backup's image.
 
-A Glance that does not enforce unified limits answers with no usage at all
-(and one older than the usage API answers 404). That cannot change until
+A Glance that does not enforce unified limits answers with no usage at all.
+That cannot change until
 Glance is reconfigured and restarted, so it is remembered for the image
 endpoint until this process restarts, and no further usage requests are
 made to it. Nothing else is remembered between requests.
@@ -158,9 +158,6 @@ def _get_usage(context, endpoint):
     except exception.GlanceConnectionFailed as e:
         # Unreachable, timed out or 503, after [glance] num_retries.
         raise UsageUnavailable(endpoint, e.format_message())
-    except glance_exc.HTTPNotFound:
-        # A Glance older than the usage API, which has no unified limits.
-        return {}
     except glance_exc.HTTPException as e:
         raise UsageUnavailable(
             endpoint, f'HTTP {e.code} for the usage request')

@@ -110,6 +110,26 @@ def _resources_for(mapper, path):
     return resources
 
 
+def _clones_of(mapper, resources, actions):
+    # NOTE(cbext): up to Nova 32, /os-volumes_boot is a clone of /servers:
+    # its action route has a Resource of its own, built from the same
+    # controllers, in-tree server actions included. An action replaced on
+    # the collection is replaced on such a clone too, or the clone would
+    # still serve nova's. Nova 33 gave /os-volumes_boot a controller of
+    # its own without the actions, so no clone is found from Nova 33 on.
+    classes = {type(resource.controller) for resource in resources}
+    clones = []
+    for route in mapper.matchlist:
+        resource = route.defaults.get('controller')
+        if (isinstance(resource, wsgi.Resource) and
+                resource not in resources and resource not in clones and
+                _strip_project(route.routepath).endswith('/{id}/action') and
+                type(resource.controller) in classes and
+                any(action in resource.wsgi_actions for action in actions)):
+            clones.append(resource)
+    return clones
+
+
 def _attach_actions(mapper, descriptor, claimed):
     replaced = []
     for ext in descriptor.get_controller_extensions():
@@ -136,7 +156,7 @@ def _attach_actions(mapper, descriptor, claimed):
             claimed[key] = descriptor.alias
             if any(action in res.wsgi_actions for res in resources):
                 replaced.append('%s:%s' % (ext.collection, action))
-        for resource in resources:
+        for resource in resources + _clones_of(mapper, resources, actions):
             resource.register_subcontroller_actions(ext.controller)
     return replaced
 

@@ -52,6 +52,12 @@ def _nested_too_deep(body):
     return False
 
 
+# The in-tree actions that this package exists to replace. A router built
+# from the installed extensions without them would serve Nova's own
+# action in their place, so it is not built.
+REQUIRED_ACTIONS = ('servers:createBackup',)
+
+
 class APIRouterV21(routes.APIRouterV21):
     """Nova's v2.1 router, with the installed API extensions attached."""
 
@@ -60,13 +66,25 @@ class APIRouterV21(routes.APIRouterV21):
 
         :param custom_routes: passed on to nova's router
         :param descriptors: the extensions to attach, for tests; by
-            default, every one installed
+            default, every one installed, which must replace the
+            :data:`REQUIRED_ACTIONS`
+        :raises loader.ExtensionLoadError: when an installed extension
+            cannot be loaded, or none replaces a required action
         """
         super().__init__(custom_routes=custom_routes)
-        if descriptors is None:
+        installed = descriptors is None
+        if installed:
             descriptors = loader.load_extensions()
         self.extensions = descriptors
         self.replaced_actions = loader.attach(self.map, descriptors)
+        missing = [action for action in REQUIRED_ACTIONS
+                   if action not in self.replaced_actions]
+        if installed and missing:
+            raise loader.ExtensionLoadError(
+                'No installed API extension serves %s (namespace %s): '
+                'is nova-createbackup-ext installed in the environment '
+                'nova-api runs from?' % (', '.join(missing),
+                                         loader.NAMESPACE))
 
     @webob.dec.wsgify(RequestClass=wsgi.Request)
     def __call__(self, req):

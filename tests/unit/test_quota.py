@@ -29,6 +29,7 @@ import fixtures
 from nova.api.openstack import api_version_request
 from nova import context as nova_context
 from nova import exception
+from nova.image import glance as nova_glance
 from nova import test
 from nova.tests.fixtures import policy as policy_fixture
 from nova.tests.unit.api.openstack import fakes
@@ -157,6 +158,13 @@ class GlanceTestCase(test.NoDBTestCase):
                    group='glance')
         self.addCleanup(quota.reset)
         quota.reset()
+        # NOTE(cbext): Nova 32 keeps its Glance session, and with it the
+        # [glance] timeout, in nova.image.glance._SESSION for the life of
+        # the process; Nova 33 moved it to nova.service_auth, which nova's
+        # TestCase resets for every test.
+        if hasattr(nova_glance, '_SESSION'):
+            self.useFixture(fixtures.MonkeyPatch(
+                'nova.image.glance._SESSION', None))
 
 
 class TestCheck(GlanceTestCase):
@@ -243,12 +251,15 @@ class TestCheck(GlanceTestCase):
         self.assertEqual(2, len(other.usage_requests))
         self.assertEqual(1, len(self.glance.usage_requests))
 
-    def test_no_usage_api_asked_once(self):
-        # A Glance older than the usage API answers 404.
+    def test_not_found_is_not_remembered(self):
+        # Every supported Glance serves the usage API: a 404 (from a proxy
+        # in front of it, say) is a failure to answer, asked again on the
+        # next backup, not a Glance without limits.
         self.glance.answer({'error': 'not found'}, status=404)
-        quota.check(_context())
-        quota.check(_context())
-        self.assertEqual(1, len(self.glance.usage_requests))
+        self.assertRaises(quota.UsageUnavailable, quota.check, _context())
+        self.glance.answer(_usage(image_count_total=(1, 1)))
+        self.assertRefused('image_count_total', 1, 1)
+        self.assertEqual(2, len(self.glance.usage_requests))
 
     def test_caller_token_sent(self):
         self.glance.answer(_usage(image_count_total=(3, 0)))
@@ -339,12 +350,23 @@ class TestCheck(GlanceTestCase):
         self._assert_unavailable()
 
 
+class FakeImageAPI:
+    """The image API of a compute API, down to the records it makes."""
+
+    def __init__(self):
+        self.created = []
+
+    def create(self, context, image_meta):
+        self.created.append(image_meta['name'])
+        return {'id': IMAGE, 'name': image_meta['name']}
+
+
 class FakeComputeAPI:
     """The compute API of a controller, down to the backups it is asked."""
 
     def __init__(self, instance):
         self.instance = instance
-        self.image_api = None
+        self.image_api = FakeImageAPI()
         self.backups = []
 
     def get(self, context, instance_id, **kwargs):
@@ -354,8 +376,11 @@ class FakeComputeAPI:
 
     def backup(self, context, instance, name, backup_type, rotation,
                extra_properties=None):
+        # As Nova's: the server is checked, the image record made, then the
+        # backup is cast to the compute service.
+        image = self.image_api.create(context, {'name': name})
         self.backups.append((name, backup_type, rotation))
-        return {'id': IMAGE, 'name': name}
+        return image
 
 
 class ControllerTestCase(GlanceTestCase):
