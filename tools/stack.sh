@@ -178,6 +178,10 @@ graceful_timeout = 10
 # client that sends just then see the connection reset.
 keepalive = 75
 accesslog = '$LOGS/$name-access.log'
+# gunicorn 26 gives every master one control socket in the home
+# directory by default; the services here need none, and several
+# masters must not share one.
+control_socket_disable = True
 EOF
 }
 

@@ -20,7 +20,7 @@ every controller, and builds the two routers, ``/v2`` and ``/v2.1``; for
 B it also imports the extension and finds its entry points. A's file is
 the ``api-paste.ini`` that Nova ships; B's is the same file with the
 extension's factory in ``[app:osapi_compute_app_v21]``. Builds of A and
-B alternate, ABBA.
+B alternate in pairs.
 
 Run by ``run.py``; standalone::
 

@@ -12,8 +12,10 @@
 
 """Figures of paired A/B samples: percentiles and the B/A ratio.
 
-A and B are measured in pairs, one request of each, in the order ABBA
-ABBA..., so that a slow moment of the machine falls on both. The ratio
+A and B are measured in pairs, one request of each, so that a slow
+moment of the machine falls on both; which of the two comes first in a
+pair is drawn at random (with a fixed seed), so that nothing periodic in
+the machine or the services lines up with one of them. The ratio
 of medians is given with two measures of its spread: a 95% bootstrap
 interval that resamples whole pairs, and the interquartile range of the
 ratio computed over consecutive blocks of pairs.
@@ -27,14 +29,15 @@ BLOCK_PAIRS = 20
 SEED = 20261204
 
 
-def alternate(count):
-    """The order of ``count`` pairs: A B, B A, A B, ...
+def alternate(count, seed=SEED):
+    """The order of ``count`` pairs, each ``A B`` or ``B A`` at random.
 
     :returns: a list of ``'A'``/``'B'`` of length ``2 * count``
     """
+    rng = numpy.random.default_rng(seed)
     order = []
-    for index in range(count):
-        order.extend('AB' if index % 2 == 0 else 'BA')
+    for first in rng.integers(0, 2, size=count):
+        order.extend('AB' if first == 0 else 'BA')
     return order
 
 
@@ -111,3 +114,43 @@ def difference_ms(a_samples, b_samples):
     return {'difference_ms': float(numpy.median(b) - numpy.median(a)),
             'ci95_ms': [float(numpy.percentile(boot, 2.5)),
                         float(numpy.percentile(boot, 97.5))]}
+
+
+def _merge_statuses(nodes):
+    merged = {}
+    for node in nodes:
+        for who, counts in node.items():
+            for status, count in counts.items():
+                merged.setdefault(who, {}).setdefault(status, 0)
+                merged[who][status] += count
+    return merged
+
+
+def merge(parts):
+    """The results of several processes' runs as one run's.
+
+    Samples are pooled, figures computed again over them; each ratio and
+    difference also lists its value in each process, ``per_process``.
+    """
+    first = parts[0]
+    if isinstance(first, dict) and 'samples_s' in first:
+        a = [x for part in parts for x in part['samples_s']['A']]
+        b = [x for part in parts for x in part['samples_s']['B']]
+        merged = compare(a, b)
+        merged['B/A']['per_process'] = [part['B/A']['ratio']
+                                        for part in parts]
+        if 'B-A' in first:
+            merged['B-A'] = difference_ms(a, b)
+            merged['B-A']['per_process'] = [
+                part['B-A']['difference_ms'] for part in parts]
+        return merged
+    if isinstance(first, dict):
+        merged = {}
+        for key in first:
+            values = [part[key] for part in parts if key in part]
+            if key == 'statuses':
+                merged[key] = _merge_statuses(values)
+            else:
+                merged[key] = merge(values)
+        return merged
+    return parts
