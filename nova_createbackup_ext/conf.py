@@ -85,11 +85,14 @@ checked here: Nova's own quota of image metadata items applies to
 them.
 
 When Glance does not enforce unified limits (``use_keystone_limits``
-is off, or Glance has no usage API), its first answer says so and no
-further usage requests are made to that image endpoint until
-nova-api restarts. Callers allowed the
-``nova_createbackup_ext:skip_quota_precheck`` policy rule are not
+is off), its first answer says so and no further usage requests are
+made to that image endpoint until nova-api restarts. Callers allowed
+the ``nova_createbackup_ext:skip_quota_precheck`` policy rule are not
 checked.
+
+The check costs one request to Glance per backup while Glance enforces
+limits, and Glance answers it by asking Keystone for the limits: about
+as long as Glance takes to create the image record itself.
 
 Possible values:
 
