@@ -23,18 +23,29 @@ import threading
 import glanceclient.exc as glance_exc
 from nova import exception
 from nova import version as nova_version
+import requests
 
+from nova_createbackup_ext.api import create_backup
 from tests.functional import fixtures
 
 # The release of nova under test, for what differs between releases.
 NOVA_RELEASE = int(nova_version.version_string().split('.')[0])
 
-# Image properties that Nova writes on a backup and a request's metadata
-# could otherwise rewrite, and some of Glance's image attributes, which
-# Nova sends beside the properties.
-RESERVED_KEYS = ('instance_uuid', 'image_type', 'backup_type', 'user_id',
-                 'base_image_ref', 'instance_owner', 'name', 'visibility',
-                 'owner', 'status', 'min_disk')
+# What the extension refuses as metadata keys: the properties Nova writes
+# on a backup, Glance's image attributes and the keys Nova's Glance client
+# treats apart; and some of them spelt otherwise.
+RESERVED_KEYS = sorted(create_backup.RESERVED_METADATA_KEYS)
+RESERVED_VARIANTS = ('Instance_UUID ', ' image_type', 'Visibility',
+                     'KERNEL_ID')
+
+
+def _glance_answer(status):
+    """The error glanceclient raises for a Glance answer of a status."""
+    response = requests.Response()
+    response.status_code = status
+    response.headers['Content-Type'] = 'text/plain'
+    response._content = b'refused by the image service'
+    return glance_exc.from_response(response, response.content)
 
 
 class ReservedMetadataTest(fixtures.CreateBackupTestCase):
@@ -49,13 +60,14 @@ class ReservedMetadataTest(fixtures.CreateBackupTestCase):
 
     def test_ours_refuses_reserved_keys(self):
         server = self.create_server()
-        for key in RESERVED_KEYS:
+        for key in RESERVED_KEYS + list(RESERVED_VARIANTS):
             resp = self.create_backup(server['id'], rotation=5,
                                       metadata={key: 'forged'})
 
-            self.assertEqual(400, resp.status_code, resp.text)
+            self.assertEqual(400, resp.status_code, '%r: %s' % (
+                key, resp.text))
             message = resp.json()['badRequest']['message']
-            self.assertIn(key, message)
+            self.assertIn('Metadata may not set %s:' % key, message)
             self.assertEqual([], self.glance.backups(server['id']))
             self.assertIsNone(self.task_state(server['id']))
         # No image anywhere carries the forged value.
@@ -289,6 +301,44 @@ class GlanceRefusalTest(fixtures.CreateBackupTestCase):
         resp = self._attempt(fixtures.STOCK, self._server_error)
 
         self.assertEqual(500, resp.status_code, resp.text)
+
+    # Glance's answers to the image create, as glanceclient raises them,
+    # and the extension's answer to each. glanceclient has no class for
+    # 429, 504 or 418: they come as its base HTTPException, code 'N/A'.
+    GLANCE_ANSWERS = {405: 400, 409: 409, 429: 503, 502: 503, 504: 503,
+                      418: 503}
+
+    def _answers(self, router):
+        server = self.create_server()
+        api = self.client(router=router)
+        answers = {}
+        for status in sorted(self.GLANCE_ANSWERS):
+            self.glance.refuse_next_create(_glance_answer(status))
+            resp = self.create_backup(server['id'], api=api)
+            answers[status] = resp
+            self.assertIsNone(self.task_state(server['id']))
+            self.assertEqual([], self.glance.backups(server['id']))
+        return answers
+
+    def test_ours_answers_glance_errors(self):
+        answers = self._answers(fixtures.OURS)
+
+        self.assertEqual(
+            self.GLANCE_ANSWERS,
+            {status: resp.status_code for status, resp in answers.items()})
+        self.assertIn('conflicting',
+                      answers[409].json()['conflictingRequest']['message'])
+        self.assertIn('HTTP 405', answers[405].json()['badRequest']['message'])
+        for status in (429, 502, 504, 418):
+            self.assertIn('Try again later', answers[status].json()[
+                'serviceUnavailable']['message'])
+
+    def test_stock_answers_glance_errors_with_500(self):
+        answers = self._answers(fixtures.STOCK)
+
+        self.assertEqual(
+            dict.fromkeys(self.GLANCE_ANSWERS, 500),
+            {status: resp.status_code for status, resp in answers.items()})
 
     def test_ours_next_backup_works(self):
         def fail_once():

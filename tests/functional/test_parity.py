@@ -32,10 +32,14 @@ image record) are in ``test_better_than_nova``.
 import dataclasses
 import re
 
+from nova import version as nova_version
 from oslo_utils.fixture import uuidsentinel
 import testtools
 
 from tests.functional import fixtures
+
+# The release of nova under test, for what differs between releases.
+NOVA_RELEASE = int(nova_version.version_string().split('.')[0])
 
 _UUID = re.compile(
     '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
@@ -100,6 +104,21 @@ BODIES = {
     'reserved_user_id': _backup(metadata={'user_id': 'x'}),
     'reserved_base_image_ref': _backup(metadata={'base_image_ref': 'x'}),
     'reserved_instance_owner': _backup(metadata={'instance_owner': 'x'}),
+    'reserved_location': _backup(metadata={'location': 'http://x/y'}),
+    'reserved_mappings': _backup(metadata={'mappings': '[]'}),
+    'reserved_block_device_mapping': _backup(metadata={
+        'block_device_mapping': '[]'}),
+    'reserved_kernel_id': _backup(metadata={'kernel_id': 'x'}),
+    'reserved_ramdisk_id': _backup(metadata={'ramdisk_id': 'x'}),
+    'reserved_deleted': _backup(metadata={'deleted': 'False'}),
+    'reserved_deleted_at': _backup(metadata={'deleted_at': 'x'}),
+    'reserved_spelt_otherwise': _backup(metadata={'Instance_UUID ': 'x'}),
+    # At 2.0 Nova's schema checks no key that the key pattern does not
+    # match, nor its value, when every key is such.
+    'metadata_legacy_value_null': _backup(metadata={'a/b': None}),
+    'metadata_legacy_value_int': _backup(metadata={'a/b': 1}),
+    'metadata_legacy_value_object': _backup(metadata={'a/b': {'c': 'd'}}),
+    'metadata_legacy_value_256': _backup(metadata={'a/b': 'v' * 256}),
     'attribute_name': _backup(metadata={'name': 'renamed'}),
     'attribute_visibility': _backup(metadata={'visibility': 'community'}),
     'attribute_owner': _backup(metadata={
@@ -131,6 +150,13 @@ _RESERVED = Deviation(
     why="Nova applies the metadata over the properties it writes to "
         "attribute and rotate the backup; the extension refuses the key.")
 
+_LEGACY_VALUE = Deviation(
+    ours=400, stock=202, microversions=('2.0',),
+    why="At 2.0 Nova's schema skips the metadata when none of its keys "
+        "matches the key pattern, so a value that is no string of at "
+        "most 255 characters reaches the image; the extension refuses "
+        "it, as its schema does from 2.1.")
+
 #: Every deliberate difference from Nova's answers, by body name.
 DEVIATIONS = {
     'backup_type_256': Deviation(
@@ -139,8 +165,10 @@ DEVIATIONS = {
             "characters, as image property names and Nova's metadata "
             "values are; Nova accepts any length."),
     'metadata_key_256': Deviation(
-        ours=400, stock=500, microversions=('2.0',),
-        why="At 2.0 Nova's schema lets any metadata key through; Glance "
+        ours=400, stock=500,
+        microversions=('2.0',) if NOVA_RELEASE >= 33 else (),
+        why="At 2.0 Nova's schema lets any metadata key through (from "
+            "Nova 33 on: Nova 32 refuses it with 400, as here); Glance "
             "refuses a property name of more than 255 characters with "
             "400, which Nova answers with 500 and the extension passes "
             "on as 400."),
@@ -179,6 +207,41 @@ DEVIATIONS = {
     'reserved_user_id': _RESERVED,
     'reserved_base_image_ref': _RESERVED,
     'reserved_instance_owner': _RESERVED,
+    'reserved_location': Deviation(
+        ours=400, stock=403,
+        why="Nova's Glance client registers a location given as a "
+            "property; Glance refuses to set it, and Nova passes its 403 "
+            "on. The extension refuses the key."),
+    'reserved_mappings': Deviation(
+        ours=400, stock=202,
+        why="Nova's Glance client encodes and decodes this property as "
+            "JSON; the extension refuses the key."),
+    'reserved_block_device_mapping': Deviation(
+        ours=400, stock=202,
+        why="As reserved_mappings."),
+    'reserved_kernel_id': Deviation(
+        ours=400, stock=202,
+        why="Glance's schema wants an image id here; the extension "
+            "refuses the key."),
+    'reserved_ramdisk_id': Deviation(
+        ours=400, stock=202,
+        why="As reserved_kernel_id."),
+    'reserved_deleted': Deviation(
+        ours=400, stock=403,
+        why="A deletion marker: Glance refuses to set it, and Nova passes "
+            "its 403 on. The extension refuses the key."),
+    'reserved_deleted_at': Deviation(
+        ours=400, stock=403,
+        why="As reserved_deleted."),
+    'reserved_spelt_otherwise': Deviation(
+        ours=400, stock=202,
+        why="A reserved key in other case or with spaces around it names "
+            "the same property where Glance compares names without "
+            "regard to case; the extension refuses it."),
+    'metadata_legacy_value_null': _LEGACY_VALUE,
+    'metadata_legacy_value_int': _LEGACY_VALUE,
+    'metadata_legacy_value_object': _LEGACY_VALUE,
+    'metadata_legacy_value_256': _LEGACY_VALUE,
 }
 
 #: Server states, each with the bodies sent to a server in it.

@@ -65,3 +65,44 @@ class GlanceQuotaTest(fixtures.CreateBackupTestCase):
         self._fill(3)
         self.assertEqual(1, self.glance.usage_requests)
         self.assertEqual(3, len(self.glance.backups(self.server['id'])))
+
+
+class OrderOfChecksTest(fixtures.CreateBackupTestCase):
+    """Nova's checks of the server come before the Glance quota check.
+
+    A server that cannot be backed up is answered as Nova answers it
+    whatever Glance's quota or its usage API would say, and the usage
+    API is not asked.
+    """
+
+    # The states, and Nova's answer to a backup of a server in each.
+    STATES = {'shelved': 409, 'busy': 409, 'volume_backed': 400}
+
+    def setUp(self):
+        super().setUp()
+        self.servers = {state: self.create_server(state)
+                        for state in self.STATES}
+
+    def assertNovasAnswers(self):
+        requests = self.glance.usage_requests
+        for microversion in ('2.39', 'latest'):
+            for router in fixtures.ROUTERS:
+                api = self.client(microversion=microversion, router=router)
+                for state, status in sorted(self.STATES.items()):
+                    server_id = self.servers[state]['id']
+                    before = set(self.glance.images)
+                    resp = self.create_backup(server_id, api=api)
+                    self.assertEqual(status, resp.status_code, '%s %s at '
+                                     '%s: %s' % (router, state,
+                                                 microversion, resp.text))
+                    self.assertEqual(before, set(self.glance.images))
+        self.assertEqual(requests, self.glance.usage_requests)
+
+    def test_glance_at_its_limit(self):
+        self.glance.limits = {'image_count_total': 0}
+        self.assertNovasAnswers()
+
+    def test_usage_api_unreachable(self):
+        self.flags(quota_check_failure='refuse', group='create_backup')
+        self.glance.reachable = False
+        self.assertNovasAnswers()

@@ -23,12 +23,16 @@ nova's in-memory GlanceFixture. The answers are read through the real
 router, and the outcome is asserted on Glance's images and the server's
 stored task state. A few accepted backups show that the rig lets a
 backup through, and the policy cases show the controller's own check
-under the shipped defaults and under an operator's override; the rest of
-the API's behaviour is the functional suite's.
+under the shipped defaults and under an operator's override. The
+metadata the controller refuses (every reserved key, however spelt, and
+at 2.0 values that are no short strings) is covered here in full, as it
+is cheap to send; the rest of the API's behaviour is the functional
+suite's.
 """
 
 import fixtures
 from glanceclient import exc as glance_exc
+from glanceclient.v2 import image_schema
 from nova.api import openstack as openstack_api
 from nova.compute import task_states
 from nova.compute import vm_states
@@ -41,7 +45,9 @@ from oslo_serialization import jsonutils
 from oslo_utils.fixture import uuidsentinel as uuids
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
+import requests
 
+from nova_createbackup_ext.api import create_backup
 from nova_createbackup_ext.api import extension
 from nova_createbackup_ext.api import router
 from tests.unit import fakes
@@ -121,9 +127,18 @@ class _CreateBackupTestCase(test.NoDBTestCase):
         self.casts.append((instance.uuid, image_id, backup_type, rotation))
 
     def post(self, body=BODY, version='2.45', ctxt=None):
+        """POST the action; at version '2.0', to the /v2 endpoint."""
+        app = self.app
+        if version == '2.0':
+            app = openstack_api.LegacyV2CompatibleWrapper(self.app)
+            version = None
         req = fakes.action_request(uuids.server, body, version=version,
                                    ctxt=ctxt or self.context)
-        return req.get_response(self.app)
+        return req.get_response(app)
+
+    def post_metadata(self, metadata, version='2.45'):
+        entity = dict(BODY['createBackup'], metadata=metadata)
+        return self.post({'createBackup': entity}, version=version)
 
     def new_images(self):
         return {image_id: self.glance.images[image_id]
@@ -190,6 +205,120 @@ class AcceptedTest(_CreateBackupTestCase):
         self.assertTrue(resp.headers['Location'].endswith(image_id))
 
 
+def _plain_property(field):
+    # A field that Glance's schema lists as a property of no particular
+    # form, rather than as an attribute of the image (is_base false).
+    constraints = {key: value for key, value in field.items()
+                   if key not in ('description', 'is_base')}
+    return field.get('is_base') is False and constraints == {
+        'type': 'string'}
+
+
+class ReservedMetadataTest(_CreateBackupTestCase):
+    """Metadata keys that Nova or Glance keep for themselves: 400."""
+
+    def assertReservedRefused(self, key, version='2.45'):
+        resp = self.post_metadata({key: 'forged'}, version=version)
+        where = '%r at %s' % (key, version)
+        self.assertEqual(400, resp.status_int, where)
+        message = jsonutils.loads(resp.body)['badRequest']['message']
+        self.assertIn('Metadata may not set %s:' % key, message, where)
+        self.assertNothingLeft()
+
+    def test_glance_image_schema_is_reserved(self):
+        # The image schema as python-glanceclient ships it: an attribute
+        # of the image, or a property of a given form (an image id), set
+        # by metadata would change the image or be refused by Glance.
+        fields = image_schema._BASE_SCHEMA['properties']
+        attributes = {name for name, field in fields.items()
+                      if field.get('is_base', True)}
+        formed = {name for name, field in fields.items()
+                  if not _plain_property(field)}
+        self.assertLessEqual({'id', 'owner', 'visibility'}, attributes)
+        self.assertEqual(set(), attributes - create_backup.GLANCE_ATTRIBUTES)
+        self.assertEqual(
+            set(), formed - create_backup.RESERVED_METADATA_KEYS)
+
+    def test_every_reserved_key_is_refused(self):
+        keys = sorted(create_backup.RESERVED_METADATA_KEYS)
+        self.assertLessEqual(
+            create_backup.NOVA_PROPERTIES | create_backup.NOVA_GLANCE_KEYS |
+            create_backup.GLANCE_ATTRIBUTES, set(keys))
+        for version in ('2.0', '2.1', '2.45'):
+            for key in keys:
+                self.assertReservedRefused(key, version)
+
+    def test_case_and_surrounding_spaces_ignored(self):
+        for key in ('Instance_UUID ', ' image_type', 'BACKUP_TYPE',
+                    'Visibility', '  owner  ', 'Kernel_Id', 'Location '):
+            self.assertReservedRefused(key)
+        # The /v2 endpoint lets through keys that the key pattern does
+        # not match, such as one padded with a tab.
+        self.assertReservedRefused('\tuser_id', version='2.0')
+
+    def test_every_offending_key_is_named(self):
+        resp = self.post_metadata({'purpose': 'audit', 'User_Id': 'x',
+                                   'mappings': '[]'})
+
+        message = self.assertRefused(resp, 400, 'User_Id', 'mappings')
+        self.assertNotIn('purpose', message)
+        self.assertNothingLeft()
+
+    def test_other_keys_accepted(self):
+        # Only whole keys are reserved, not keys that contain one.
+        metadata = {'instance_uuid_of_origin': 'x', 'my image_type': 'x',
+                    'location_hint': 'x'}
+        resp = self.post_metadata(metadata)
+
+        self.assertEqual(202, resp.status_int, resp.body)
+        [image] = self.new_images().values()
+        for key in metadata:
+            self.assertEqual('x', image['properties'][key])
+
+
+class LegacyMetadataValuesTest(_CreateBackupTestCase):
+    """At 2.0, metadata values that are not short strings: 400."""
+
+    # Keys that the metadata key pattern does not match: at 2.0 Nova's
+    # schema checks neither them nor their values.
+    BAD_VALUES = {'a/b': None, 'c/d': 1, 'e/f': {'g': 'h'}, 'i/j': ['k'],
+                  'l/m': True, 'n/o': 'v' * 256}
+
+    def test_refused(self):
+        for key, value in sorted(self.BAD_VALUES.items()):
+            resp = self.post_metadata({key: value}, version='2.0')
+
+            self.assertRefused(resp, 400, 'at most 255 characters', key)
+            self.assertNothingLeft()
+
+    def test_all_named(self):
+        resp = self.post_metadata(self.BAD_VALUES, version='2.0')
+
+        message = self.assertRefused(resp, 400)
+        named = message.rsplit(' for ', 1)[1].rstrip('.').split(', ')
+        self.assertEqual(sorted(self.BAD_VALUES), named)
+        self.assertNothingLeft()
+
+    def test_string_of_255_accepted(self):
+        # Up to 2.38 the metadata counts against Nova's quota, in its
+        # database.
+        self.useFixture(fixtures.MockPatch('nova.quota.QUOTAS.limit_check'))
+        resp = self.post_metadata({'a/b': 'v' * 255}, version='2.0')
+
+        self.assertEqual(202, resp.status_int, resp.body)
+        [image] = self.new_images().values()
+        self.assertEqual('v' * 255, image['properties']['a/b'])
+
+
+def _glance_answer(status):
+    """The error glanceclient raises for a Glance answer of a status."""
+    response = requests.Response()
+    response.status_code = status
+    response.headers['Content-Type'] = 'text/plain'
+    response._content = b'refused by the image service'
+    return glance_exc.from_response(response, response.content)
+
+
 class GlanceRefusesTest(_CreateBackupTestCase):
     """Glance refusing or failing the image record: 4xx/503, not 500."""
 
@@ -227,6 +356,34 @@ class GlanceRefusesTest(_CreateBackupTestCase):
 
         self.assertRefused(resp, 503, 'HTTP 500', 'Try again later')
         self.assertNothingLeft()
+
+    def test_answers_by_status(self):
+        # Errors that Nova's image API passes on untranslated. glanceclient
+        # has a class for 405, 409, 501 and 502; any other status (429 and
+        # 504 among them) comes as its base HTTPException, whose code is
+        # 'N/A', so that the status itself is not known.
+        cases = {405: 400, 409: 409, 501: 503, 502: 503, 406: 503,
+                 418: 503, 429: 503, 504: 503}
+        errors = []
+
+        def refuse(*args, **kwargs):
+            raise errors.pop()
+
+        self.glance_fails(refuse)
+        for status, expected in sorted(cases.items()):
+            error = _glance_answer(status)
+            errors.append(error)
+            resp = self.post()
+
+            self.assertEqual(expected, resp.status_int,
+                             '%s (%s, code %r): %s' % (
+                                 status, type(error).__name__, error.code,
+                                 resp.body))
+            message = self.assertRefused(resp, expected)
+            self.assertIn('image service', message)
+            self.assertNothingLeft()
+        for status in (406, 418, 429, 504):
+            self.assertEqual('N/A', _glance_answer(status).code)
 
 
 class RaceTest(_CreateBackupTestCase):

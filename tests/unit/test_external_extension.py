@@ -202,3 +202,47 @@ class BrokenExtensionTest(_ExternalTestCase):
     def test_not_a_descriptor(self):
         self.assertStops('os-not-a-descriptor', 'cbext_ping:not_a_descriptor',
                          'is not an ExtensionDescriptor')
+
+
+class RequiredActionTest(_ExternalTestCase):
+    """Installed extensions that leave createBackup to nova stop the router.
+
+    The extensions are looked up in a namespace of their own, which only
+    the distribution the test installs publishes to, so that the
+    package's own entry point is not found.
+    """
+
+    NAMESPACE = 'nova_createbackup_ext.tests.isolated_api_extensions'
+
+    def assertRefused(self, **entry_points):
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_createbackup_ext.api.loader.NAMESPACE', self.NAMESPACE))
+        self.useFixture(distribution.Distribution(
+            'cbext-isolated', {self.NAMESPACE: entry_points},
+            copy=['cbext_ping']))
+        found = [d.alias for d in loader.load_extensions()]
+        self.assertEqual(sorted(entry_points), found)
+
+        error = self.assertRaises(loader.ExtensionLoadError,
+                                  router.APIRouterV21.factory, {})
+        message = str(error)
+        self.assertNotIn('\n', message)
+        self.assertIn('servers:createBackup', message)
+        self.assertIn(self.NAMESPACE, message)
+        self.assertEqual(('servers:createBackup',), router.REQUIRED_ACTIONS)
+
+    def test_none_installed(self):
+        self.assertRefused()
+
+    def test_only_other_extensions_installed(self):
+        self.assertRefused(**{'os-ping-backup': 'cbext_ping:PingBackup'})
+
+    def test_built_when_createbackup_is_installed(self):
+        # The same namespace, with the package's extension published.
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_createbackup_ext.api.loader.NAMESPACE', self.NAMESPACE))
+        value = 'nova_createbackup_ext.api.extension:CreateBackup'
+        self.useFixture(distribution.Distribution(
+            'cbext-isolated', {self.NAMESPACE: {'os-create-backup': value}}))
+        app = router.APIRouterV21.factory({})
+        self.assertEqual(['servers:createBackup'], app.replaced_actions)

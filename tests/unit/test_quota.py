@@ -531,6 +531,32 @@ class TestControllerQuota(ControllerTestCase):
         self.glance.answer({'error': 'broken'}, status=502)
         self.assertRaises(webob.exc.HTTPServiceUnavailable, self._backup)
 
+    def test_not_found_refused(self):
+        # A 404 is a failure to answer, not a Glance without limits: the
+        # next backup asks again, and is refused over the limit.
+        self.flags(quota_check_failure='refuse', group='create_backup')
+        self.glance.answer({'error': 'not found'}, status=404)
+        e = self.assertRaises(webob.exc.HTTPServiceUnavailable,
+                              self._backup)
+        self.assertIn('no backup was made', e.explanation)
+        self.assertEqual([], self.compute_api.backups)
+
+        self.glance.answer(_usage(image_count_total=(3, 3)))
+        self.assertRaises(webob.exc.HTTPForbidden, self._backup)
+        self.assertEqual([], self.compute_api.backups)
+        self.assertEqual(2, len(self.glance.usage_requests))
+
+    def test_not_found_proceeds(self):
+        self.flags(quota_check_failure='proceed', group='create_backup')
+        self.glance.answer({'error': 'not found'}, status=404)
+        self.assertEqual({'image_id': IMAGE}, self._backup())
+        self.assertIn('goes ahead unchecked', self.stdlog.logger.output)
+
+        self.glance.answer(_usage(image_count_total=(3, 3)))
+        self.assertRaises(webob.exc.HTTPForbidden, self._backup)
+        self.assertEqual(1, len(self.compute_api.backups))
+        self.assertEqual(2, len(self.glance.usage_requests))
+
     def test_member_of_other_project_refused_before_glance(self):
         other = nova_context.RequestContext(
             user_id='b-user', project_id='another-project',
