@@ -290,6 +290,16 @@ class CreateBackupController(wsgi.Controller):
             msg = _("Server %(id)s was deleted while its backup was being "
                     "created.") % {'id': instance.uuid}
             raise webob.exc.HTTPNotFound(explanation=msg)
+        except exception.NotFound:
+            # Nova's image API turns Glance's 404 on the image create into
+            # a plain NotFound: the image endpoint is not Glance's.
+            LOG.warning('createBackup of server %s failed: the image '
+                        'service answered 404 to the image create',
+                        instance.uuid)
+            msg = _("The image service could not create the backup's "
+                    "image (HTTP 404), so no backup was made. Try again "
+                    "later.")
+            raise webob.exc.HTTPServiceUnavailable(explanation=msg)
         except exception.InvalidRequest as e:
             raise webob.exc.HTTPBadRequest(explanation=e.format_message())
         except exception.Invalid as e:

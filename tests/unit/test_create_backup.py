@@ -350,6 +350,14 @@ class GlanceRefusesTest(_CreateBackupTestCase):
                            'Provided object does not match schema')
         self.assertNothingLeft()
 
+    def test_not_found(self):
+        # nova's image API turns Glance's 404 on create into NotFound.
+        self.glance_fails(exception.NotFound('404 Not Found'))
+        resp = self.post()
+
+        self.assertRefused(resp, 503, 'HTTP 404', 'Try again later')
+        self.assertNothingLeft()
+
     def test_server_error(self):
         self.glance_fails(glance_exc.HTTPInternalServerError('boom'))
         resp = self.post()
