@@ -151,8 +151,10 @@ _RESERVED = Deviation(
         "attribute and rotate the backup; the extension refuses the key.")
 
 _LEGACY_VALUE = Deviation(
-    ours=400, stock=202, microversions=('2.0',),
-    why="At 2.0 Nova's schema skips the metadata when none of its keys "
+    ours=400, stock=202,
+    microversions=('2.0',) if NOVA_RELEASE >= 33 else (),
+    why="At 2.0 Nova's schema (from Nova 33 on: Nova 32 refuses it with "
+        "400, as here) skips the metadata when none of its keys "
         "matches the key pattern, so a value that is no string of at "
         "most 255 characters reaches the image; the extension refuses "
         "it, as its schema does from 2.1.")
