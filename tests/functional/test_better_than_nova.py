@@ -22,14 +22,14 @@ import threading
 
 import glanceclient.exc as glance_exc
 from nova import exception
-from nova import version as nova_version
 import requests
 
 from nova_createbackup_ext.api import create_backup
 from tests.functional import fixtures
+from tests import release
 
 # The release of nova under test, for what differs between releases.
-NOVA_RELEASE = int(nova_version.version_string().split('.')[0])
+NOVA_RELEASE = release.NOVA_RELEASE
 
 # What the extension refuses as metadata keys: the properties Nova writes
 # on a backup, Glance's image attributes and the keys Nova's Glance client

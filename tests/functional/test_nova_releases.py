@@ -18,13 +18,13 @@ difference it checks.
 """
 
 from nova.api.openstack import api_version_request
-from nova import version as nova_version
 from oslo_serialization import jsonutils
 
 from tests.functional import fixtures
+from tests import release
 
 # The release of nova under test.
-NOVA_RELEASE = int(nova_version.version_string().split('.')[0])
+NOVA_RELEASE = release.NOVA_RELEASE
 
 #: The newest microversion of each supported release.
 NEWEST_MICROVERSION = {32: '2.100', 33: '2.103', 34: '2.104'}

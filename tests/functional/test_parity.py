@@ -32,14 +32,14 @@ image record) are in ``test_better_than_nova``.
 import dataclasses
 import re
 
-from nova import version as nova_version
 from oslo_utils.fixture import uuidsentinel
 import testtools
 
 from tests.functional import fixtures
+from tests import release
 
 # The release of nova under test, for what differs between releases.
-NOVA_RELEASE = int(nova_version.version_string().split('.')[0])
+NOVA_RELEASE = release.NOVA_RELEASE
 
 _UUID = re.compile(
     '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')

@@ -41,7 +41,6 @@ from nova import objects
 from nova import test
 from nova.tests import fixtures as nova_fixtures
 from nova.tests.unit import fake_instance
-from nova import version as nova_version
 from oslo_serialization import jsonutils
 from oslo_utils.fixture import uuidsentinel as uuids
 from oslo_utils import timeutils
@@ -52,6 +51,7 @@ import testtools
 from nova_createbackup_ext.api import create_backup
 from nova_createbackup_ext.api import extension
 from nova_createbackup_ext.api import router
+from tests import release
 from tests.unit import fakes
 
 BODY = {'createBackup': {'name': 'nightly', 'backup_type': 'daily',
@@ -220,7 +220,7 @@ def _plain_property(field):
 # metadata keys that the key pattern does not match; from Nova 33 on it
 # lets them through unchecked, values included, and the controller's own
 # checks are what refuse them.
-NOVA_RELEASE = int(nova_version.version_string().split('.')[0])
+NOVA_RELEASE = release.NOVA_RELEASE
 LEGACY_SKIPS_METADATA = NOVA_RELEASE >= 33
 
 

@@ -32,17 +32,17 @@ from nova.api.openstack.compute.schemas import create_backup as nova_schema
 from nova.api import validation
 from nova.api.validation import validators
 from nova import exception
-from nova import version as nova_version
 import testtools
 
 from nova_createbackup_ext.api import create_backup as controller
 from nova_createbackup_ext.api.schemas import create_backup as schema
+from tests import release
 
 ACCEPT = 'accept'
 REFUSE = 'refuse'
 
 # The release of nova under test, for what differs between releases.
-NOVA_RELEASE = int(nova_version.version_string().split('.')[0])
+NOVA_RELEASE = release.NOVA_RELEASE
 # Metadata whose every key fails the key pattern, at 2.0: see the cases.
 _ONLY_BAD_KEYS_AT_2_0 = ACCEPT if NOVA_RELEASE >= 33 else REFUSE
 
